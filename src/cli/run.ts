@@ -1,0 +1,166 @@
+/** What each command does, from checked arguments to bytes on stdout and an exit code. */
+import { writeSync } from 'node:fs';
+import { aggregate, type GetDocument } from '../aggregate.js';
+import { capture } from '../capture.js';
+import { collect, type Snapshot } from '../collect.js';
+import { diagnose } from '../describe.js';
+import { EXIT, ProcsockError, quote } from '../errors.js';
+import { sortedRows } from '../order.js';
+import { checkProcfsRoot } from '../procfs/root.js';
+import { nowMs } from '../procfs/fd.js';
+import { errnoCode } from '../procfs/read.js';
+import { renderJson } from '../render/json.js';
+import { renderLld } from '../render/lld.js';
+import { AnswerTooLarge, Output, writeAll } from '../render/output.js';
+import { renderTable } from '../render/table.js';
+import { ALL_SOCKETS } from '../types.js';
+import { UserNames } from '../users.js';
+import { ITEM_KEY, ZABBIX_6_MAX_OUTPUT } from '../zabbix/constants.js';
+import { parseCommandLine, type CaptureArgs, type DiscoveryArgs, type GetArgs } from './args.js';
+import { helpText } from './help.js';
+
+export interface RunContext {
+  /** nowMs() time the process started: deadlines count from here, as the agent's timeout does. */
+  startedAt: number;
+  /** The bundle, for worker threads; undefined keeps everything on the main thread. */
+  workerScript?: string;
+  version: string;
+  privileged: boolean;
+  /** Where user names come from (tests point this at a fixture). */
+  passwdPath?: string;
+}
+
+/** Runs one command line; returns the exit code. Errors are one line on stderr, never a stack. */
+export async function run(argv: readonly string[], context: RunContext): Promise<number> {
+  try {
+    const args = parseCommandLine(argv);
+    switch (args.command) {
+      case 'help':
+        writeAll(1, Buffer.from(helpText(args.topic)));
+        return EXIT.OK;
+      case 'version':
+        writeAll(1, Buffer.from(`procsock ${context.version}\n`));
+        return EXIT.OK;
+      case 'discovery':
+        return await discovery(args, context);
+      case 'get':
+        return await get(args, context);
+      case 'capture':
+        return runCapture(args, context);
+    }
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+function fail(err: unknown): number {
+  let line: string;
+  let code: number;
+  if (err instanceof ProcsockError) {
+    line = err.message;
+    code = err.exitCode;
+  } else if (errnoCode(err) === 'EPIPE' || errnoCode(err) === 'EBADF') {
+    line = `cannot write the answer (${errnoCode(err)})`;
+    code = EXIT.OUTPUT;
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    line = `internal error: ${quote(message, 200)} (please report it, with a procsock capture)`;
+    code = EXIT.INTERNAL;
+  }
+  try {
+    writeSync(2, `procsock: ${line.replace(/[\r\n]+/g, ' ')}\n`);
+  } catch {
+    // stderr is gone too; the exit code still tells.
+  }
+  return code;
+}
+
+async function snapshotOf(
+  args: { procfs: string; deadlineMs: number },
+  filter: DiscoveryArgs['filter'],
+  context: RunContext,
+): Promise<Snapshot> {
+  checkProcfsRoot(args.procfs, context.privileged);
+  return collect({
+    root: args.procfs,
+    filter,
+    deadline: context.startedAt + args.deadlineMs,
+    ...(context.workerScript === undefined ? {} : { workerScript: context.workerScript }),
+  });
+}
+
+async function discovery(args: DiscoveryArgs, context: RunContext): Promise<number> {
+  const snapshot = await snapshotOf(args, args.filter, context);
+  const order = sortedRows(snapshot.table, snapshot.owners);
+  const users = new UserNames(context.passwdPath);
+  const maxBytes = args.maxBytes ?? (args.format === 'lld' ? ZABBIX_6_MAX_OUTPUT : 0);
+  const out = new Output(maxBytes);
+  try {
+    if (args.format === 'lld') renderLld(snapshot, order, users, out);
+    else if (args.format === 'table') renderTable(snapshot, order, users, out);
+    else renderJson(snapshot, order, users, () => diagnose(snapshot, nowMs() - context.startedAt), out);
+    out.finish();
+  } catch (err) {
+    if (!(err instanceof AnswerTooLarge)) throw err;
+    throw new ProcsockError(
+      `${snapshot.table.count} sockets do not fit in --max-bytes ${err.limit}: ` +
+        `use the aggregated key ${ITEM_KEY.GET} (procsock get), narrow with --state/--proto/--family, ` +
+        `or raise --max-bytes (Zabbix agent 7.0 takes 16 MiB)`,
+      EXIT.TOO_LARGE,
+    );
+  }
+  return EXIT.OK;
+}
+
+async function get(args: GetArgs, context: RunContext): Promise<number> {
+  const snapshot = await snapshotOf(args, ALL_SOCKETS, context);
+  const order = sortedRows(snapshot.table, snapshot.owners);
+  const { listeners, peers } = aggregate(snapshot, order, new UserNames(context.passwdPath));
+  const diagnostics = diagnose(snapshot, nowMs() - context.startedAt);
+  const document: GetDocument = { listeners, peers, diagnostics: { ...diagnostics, peers_omitted: 0 } };
+  let text = JSON.stringify(document);
+  if (args.maxBytes > 0 && Buffer.byteLength(text) + 1 > args.maxBytes) {
+    text = withinLimit(document, args.maxBytes);
+  }
+  writeAll(1, Buffer.from(`${text}\n`));
+  return EXIT.OK;
+}
+
+/**
+ * Drops the peers with the fewest connections until the document fits, and says how many went in
+ * diagnostics.peers_omitted. Listeners are never dropped: if they alone do not fit, that is an error.
+ */
+function withinLimit(document: GetDocument, maxBytes: number): string {
+  const sizes = document.peers.map((peer) => Buffer.byteLength(JSON.stringify(peer)) + 1);
+  const base = { ...document, peers: [], diagnostics: { ...document.diagnostics, peers_omitted: document.peers.length } };
+  // Room for the peers, less a margin for the digits peers_omitted may lose or gain.
+  let room = maxBytes - 1 - Buffer.byteLength(JSON.stringify(base)) - 16;
+  if (room < 0) {
+    throw new ProcsockError(
+      `${document.listeners.length} listeners do not fit in --max-bytes ${maxBytes}: raise --max-bytes (Zabbix agent 7.0 takes 16 MiB)`,
+      EXIT.TOO_LARGE,
+    );
+  }
+  const byCount = document.peers.map((_, i) => i).sort((a, b) => document.peers[b]!.connections - document.peers[a]!.connections || a - b);
+  const kept = new Set<number>();
+  for (const i of byCount) {
+    if (sizes[i]! > room) continue;
+    room -= sizes[i]!;
+    kept.add(i);
+  }
+  const peers = document.peers.filter((_, i) => kept.has(i));
+  return JSON.stringify({ ...document, peers, diagnostics: { ...document.diagnostics, peers_omitted: document.peers.length - peers.length } });
+}
+
+function runCapture(args: CaptureArgs, context: RunContext): number {
+  checkProcfsRoot(args.procfs, context.privileged);
+  const summary = capture(args.procfs, args.out, context.startedAt + args.deadlineMs, context.version);
+  writeAll(
+    1,
+    Buffer.from(
+      `captured ${summary.tables} tables, ${summary.processes} processes, ${summary.socketFds} socket fds into ${args.out}` +
+        `${summary.complete ? '' : ' (incomplete: deadline reached)'}\n`,
+    ),
+  );
+  return EXIT.OK;
+}

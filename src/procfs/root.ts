@@ -1,0 +1,40 @@
+/** The procfs root a run reads: the live /proc, or a fixture tree made by `procsock capture`. */
+import { statSync, statfsSync } from 'node:fs';
+import { EXIT, ProcsockError, quote } from '../errors.js';
+import { errnoCode } from './read.js';
+
+export const DEFAULT_PROCFS = '/proc';
+/** statfs(2) f_type of a procfs mount (PROC_SUPER_MAGIC in linux/magic.h). */
+export const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * Checks that `root` looks like a procfs (a directory holding net/tcp and net/udp). When procsock
+ * runs as root (through sudo, say) it must moreover be a real procfs mount: otherwise a sudo rule
+ * for procsock would read any file the caller names.
+ */
+export function checkProcfsRoot(root: string, privileged: boolean): void {
+  const fail = (why: string) => new ProcsockError(`procfs root ${quote(root)} ${why}`, EXIT.PROCFS);
+  let isDir: boolean;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch (err) {
+    throw fail(`cannot be read (${errnoCode(err) ?? 'error'})`);
+  }
+  if (!isDir) throw fail('is not a directory');
+  if (privileged) {
+    let type: number;
+    try {
+      type = Number(statfsSync(root).type);
+    } catch (err) {
+      throw fail(`cannot be checked with statfs (${errnoCode(err) ?? 'error'})`);
+    }
+    if (type !== PROC_SUPER_MAGIC) throw fail('is not a procfs mount, which is required when running as root');
+  }
+  for (const table of ['net/tcp', 'net/udp']) {
+    try {
+      statSync(`${root}/${table}`);
+    } catch (err) {
+      throw fail(`is not a procfs: ${table} ${errnoCode(err) === 'ENOENT' ? 'is missing' : `cannot be read (${errnoCode(err) ?? 'error'})`}`);
+    }
+  }
+}
