@@ -1,9 +1,9 @@
 /** Runs the bundled command (dist/procsock.cjs) the way the Zabbix agent does. */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const BUNDLE = resolve(__dirname, '../../dist/procsock.cjs');
-export const REPO = resolve(__dirname, '../..');
+export const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+export const BUNDLE = `${REPO}/dist/procsock.cjs`;
 
 export interface Result {
   code: number | null;
