@@ -28,6 +28,9 @@ export interface RunContext {
   privileged: boolean;
   /** Where user names come from (tests point this at a fixture). */
   passwdPath?: string;
+  /** File descriptors of the answer and of the error line (tests pass files). */
+  stdout?: number;
+  stderr?: number;
 }
 
 /** Runs one command line; returns the exit code. Errors are one line on stderr, never a stack. */
@@ -36,10 +39,10 @@ export async function run(argv: readonly string[], context: RunContext): Promise
     const args = parseCommandLine(argv);
     switch (args.command) {
       case 'help':
-        writeAll(1, Buffer.from(helpText(args.topic)));
+        writeAll(context.stdout ?? 1, Buffer.from(helpText(args.topic)));
         return EXIT.OK;
       case 'version':
-        writeAll(1, Buffer.from(`procsock ${context.version}\n`));
+        writeAll(context.stdout ?? 1, Buffer.from(`procsock ${context.version}\n`));
         return EXIT.OK;
       case 'discovery':
         return await discovery(args, context);
@@ -49,11 +52,11 @@ export async function run(argv: readonly string[], context: RunContext): Promise
         return runCapture(args, context);
     }
   } catch (err) {
-    return fail(err);
+    return fail(err, context.stderr ?? 2);
   }
 }
 
-function fail(err: unknown): number {
+function fail(err: unknown, stderr: number): number {
   let line: string;
   let code: number;
   if (err instanceof ProcsockError) {
@@ -68,7 +71,7 @@ function fail(err: unknown): number {
     code = EXIT.INTERNAL;
   }
   try {
-    writeSync(2, `procsock: ${line.replace(/[\r\n]+/g, ' ')}\n`);
+    writeSync(stderr, `procsock: ${line.replace(/[\r\n]+/g, ' ')}\n`);
   } catch {
     // stderr is gone too; the exit code still tells.
   }
@@ -94,7 +97,7 @@ async function discovery(args: DiscoveryArgs, context: RunContext): Promise<numb
   const order = sortedRows(snapshot.table, snapshot.owners);
   const users = new UserNames(context.passwdPath);
   const maxBytes = args.maxBytes ?? (args.format === 'lld' ? ZABBIX_6_MAX_OUTPUT : 0);
-  const out = new Output(maxBytes);
+  const out = new Output(maxBytes, context.stdout ?? 1);
   try {
     if (args.format === 'lld') renderLld(snapshot, order, users, out);
     else if (args.format === 'table') renderTable(snapshot, order, users, out);
@@ -122,7 +125,7 @@ async function get(args: GetArgs, context: RunContext): Promise<number> {
   if (args.maxBytes > 0 && Buffer.byteLength(text) + 1 > args.maxBytes) {
     text = withinLimit(document, args.maxBytes);
   }
-  writeAll(1, Buffer.from(`${text}\n`));
+  writeAll(context.stdout ?? 1, Buffer.from(`${text}\n`));
   return EXIT.OK;
 }
 
@@ -156,7 +159,7 @@ function runCapture(args: CaptureArgs, context: RunContext): number {
   checkProcfsRoot(args.procfs, context.privileged);
   const summary = capture(args.procfs, args.out, context.startedAt + args.deadlineMs, context.version);
   writeAll(
-    1,
+    context.stdout ?? 1,
     Buffer.from(
       `captured ${summary.tables} tables, ${summary.processes} processes, ${summary.socketFds} socket fds into ${args.out}` +
         `${summary.complete ? '' : ' (incomplete: deadline reached)'}\n`,
