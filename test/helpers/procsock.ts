@@ -20,6 +20,18 @@ export function procsock(args: readonly string[], options: SpawnSyncOptions & { 
   return { code: r.status, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+/** The bundle run by user nobody (65534), as an unprivileged Zabbix agent would run it. Needs root. */
+export function procsockAsNobody(args: readonly string[], options: SpawnSyncOptions = {}): Result {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BUNDLE, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    timeout: 60_000,
+    ...options,
+  });
+  if (r.error) throw r.error;
+  return { code: r.status, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
 /** Runs procsock and parses its stdout as JSON, failing loudly with stderr when it did not succeed. */
 export function procsockJson<T = unknown>(args: readonly string[], options: SpawnSyncOptions & { node?: string } = {}): T {
   const r = procsock(args, options);
