@@ -2,7 +2,7 @@
  * `procsock get`: the master document for Zabbix dependent items. Its size grows with the number of
  * services and peers, not with the number of connections:
  * - listeners: one per (proto, address, port), with the holders, the established inbound
- *   connections, and for TCP the accept queue and backlog;
+ *   connections, and for TCP the accept queue;
  * - peers: outbound connections counted per (process, proto, remote address, remote port);
  * - diagnostics: how complete and how costly the run was.
  */
@@ -29,10 +29,12 @@ export interface Listener {
   sockets: number;
   /** Established connections whose local end is this listener's address and port. */
   established: number;
-  /** TCP: connections completed but not yet accepted (rx_queue of the LISTEN row). 0 for UDP. */
+  /**
+   * TCP: connections completed but not yet accepted (rx_queue of the LISTEN row). 0 for UDP.
+   * Its limit, the listen() backlog, is not in /proc (ss reads it over netlink; the tx_queue of a
+   * LISTEN row is always 0), so the template takes it from a macro.
+   */
   accept_queue: number;
-  /** TCP: the listen() backlog, the accept queue's limit (tx_queue of the LISTEN row). 0 for UDP. */
-  backlog: number;
 }
 
 export interface Peer {
@@ -94,7 +96,6 @@ export function aggregate(snapshot: Snapshot, order: Uint32Array, users: UserNam
         sockets: 0,
         established: 0,
         accept_queue: 0,
-        backlog: 0,
       });
       holders.push(new Set());
       firstRow.push(r);
@@ -105,10 +106,7 @@ export function aggregate(snapshot: Snapshot, order: Uint32Array, users: UserNam
     }
     const l = listeners[index]!;
     l.sockets++;
-    if (l.proto === 'tcp') {
-      l.accept_queue += t.rxQueue[r]!;
-      l.backlog += t.txQueue[r]!;
-    }
+    if (l.proto === 'tcp') l.accept_queue += t.rxQueue[r]!;
     for (const pid of text.pids(r)) holders[index]!.add(pid);
   }
   listeners.forEach((l, i) => {

@@ -22,7 +22,7 @@ export class SocketTable {
   lport: Uint16Array;
   raddr: Uint32Array;
   rport: Uint16Array;
-  /** For a TCP listener the kernel puts the accept queue length in rx_queue and the backlog in tx_queue. */
+  /** For a TCP listener rx_queue is the accept queue's length (and tx_queue 0: the backlog is not shown). */
   txQueue: Uint32Array;
   rxQueue: Uint32Array;
   uid: Uint32Array;

@@ -38,7 +38,7 @@ ${COMMON}
   get: `Usage: procsock get [options]
 
 One JSON document for Zabbix dependent items: "listeners" (one per proto/address/port, with owner,
-established inbound connections, accept queue and backlog), "peers" (outbound connections counted
+established inbound connections and accept queue), "peers" (outbound connections counted
 per process, proto, remote address and port) and "diagnostics".
 
 Options:

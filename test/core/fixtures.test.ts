@@ -142,26 +142,26 @@ describe('discovery on the basic tree', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Netid +State +Recv-Q +Send-Q +Local Address:Port +Peer Address:Port +User +Process$/);
     expect(lines).toHaveLength(1 + BASIC_ROWS.length);
-    expect(lines[3]).toMatch(/^tcp +LISTEN +0 +511 +\[::\]:80 +\[::\]:\* +root +nginx\(300\),nginx\(301\)$/);
+    expect(lines[3]).toMatch(/^tcp +LISTEN +0 +0 +\[::\]:80 +\[::\]:\* +root +nginx\(300\),nginx\(301\)$/);
     expect(lines.find((l) => l.includes(':4789'))).toMatch(/^udp +UNCONN .* root$/);
   });
 });
 
 describe('procsock get on the basic tree', () => {
-  it('aggregates listeners with inbound connections, accept queue and backlog, and outbound peers', async () => {
+  it('aggregates listeners with inbound connections and accept queue, and outbound peers', async () => {
     const r = await runInProcess(['get', '--procfs', BASIC], { passwdPath: PASSWD });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { listeners: Record<string, unknown>[]; peers: Record<string, unknown>[] };
-    const listeners = doc.listeners.map((l) => [l.key, l.proc, l.pids, l.user, l.sockets, l.established, l.accept_queue, l.backlog]);
+    const listeners = doc.listeners.map((l) => [l.key, l.proc, l.pids, l.user, l.sockets, l.established, l.accept_queue]);
     expect(listeners).toEqual([
-      ['tcp:0.0.0.0:22', 'sshd', '100', 'root', 1, 1, 0, 128],
-      ['tcp:127.0.0.1:5432', 'postgres', '200', '4242', 1, 2, 1, 244],
-      ['tcp:[::]:80', 'nginx', '300,301', 'root', 1, 1, 0, 511],
-      ['tcp:[::1]:631', 'cupsd', '400', 'root', 1, 0, 0, 4096],
-      ['tcp:[2001:db8::1:0:0:1]:443', 'caddy', '700', 'root', 1, 0, 0, 511],
-      ['udp:0.0.0.0:68', 'dhclient', '600', 'root', 1, 0, 0, 0],
-      ['udp:0.0.0.0:4789', '', '', 'root', 1, 0, 0, 0],
-      ['udp:[::]:5353', 'avahi-daemon', '620', 'nobody', 1, 0, 0, 0],
+      ['tcp:0.0.0.0:22', 'sshd', '100', 'root', 1, 1, 0],
+      ['tcp:127.0.0.1:5432', 'postgres', '200', '4242', 1, 2, 1],
+      ['tcp:[::]:80', 'nginx', '300,301', 'root', 1, 1, 0],
+      ['tcp:[::1]:631', 'cupsd', '400', 'root', 1, 0, 0],
+      ['tcp:[2001:db8::1:0:0:1]:443', 'caddy', '700', 'root', 1, 0, 0],
+      ['udp:0.0.0.0:68', 'dhclient', '600', 'root', 1, 0, 0],
+      ['udp:0.0.0.0:4789', '', '', 'root', 1, 0, 0],
+      ['udp:[::]:5353', 'avahi-daemon', '620', 'nobody', 1, 0, 0],
     ]);
     expect(doc.peers.map((p) => [p.proc, p.proto, p.raddr, p.rport, p.connections])).toEqual([
       ['app', 'tcp', 'fe80::2:0:0:1', 50000, 1],
