@@ -3,7 +3,7 @@ import { EXIT, ProcsockError } from './errors.js';
 import { HOST_IS_LITTLE_ENDIAN } from './procfs/addr.js';
 import { netTablePath, readNetTable } from './procfs/net.js';
 import { errnoCode } from './procfs/read.js';
-import { resolveOwners, type JoinOptions, type JoinStats } from './join.js';
+import { startOwnerScan, type JoinOptions, type JoinStats } from './join.js';
 import type { Owners } from './owners.js';
 import { SocketTable } from './sockets.js';
 import type { SocketFilter } from './types.js';
@@ -31,6 +31,8 @@ export interface Snapshot {
  * would tell Zabbix it is gone), then spends what is left of the deadline on the owners.
  */
 export async function collect(options: CollectOptions): Promise<Snapshot> {
+  // Worker threads (on hosts with many processes) start on the fd links while the tables are read.
+  const ownerScan = startOwnerScan(options.root, options);
   const table = new SocketTable();
   let lines = 0;
   let malformedLines = 0;
@@ -55,6 +57,6 @@ export async function collect(options: CollectOptions): Promise<Snapshot> {
       malformedLines += stats.malformed;
     }
   }
-  const { owners, stats } = await resolveOwners(options.root, table, options);
+  const { owners, stats } = await ownerScan.finish(table);
   return { table, owners, lines, malformedLines, missingTables, join: stats };
 }

@@ -9,6 +9,8 @@ export class InodeIndex {
   private readonly keys: Float64Array;
   private readonly rows: Int32Array;
   private readonly mask: number;
+  /** Rows whose inode an earlier row already has, ascending: the same socket listed twice. */
+  readonly repeats: number[] = [];
 
   /** Indexes every row with a non-zero inode (a connection not yet accepted has inode 0). */
   constructor(table: SocketTable) {
@@ -21,9 +23,12 @@ export class InodeIndex {
       const inode = table.inode[row]!;
       if (inode === 0) continue;
       let slot = this.slotOf(inode);
-      // An inode appears once per table; a repeat (a corrupt fixture) keeps its first row.
+      // A repeat keeps its first row (and is noted for the caller to drop).
       while (this.keys[slot] !== 0 && this.keys[slot] !== inode) slot = (slot + 1) & this.mask;
-      if (this.keys[slot] === inode) continue;
+      if (this.keys[slot] === inode) {
+        this.repeats.push(row);
+        continue;
+      }
       this.keys[slot] = inode;
       this.rows[slot] = row;
     }

@@ -1,62 +1,240 @@
 /**
  * The one order every output uses, so that the same sockets always print the same bytes (Zabbix's
  * "discard unchanged" compares them): protocol, state, family, local address, local port, remote
- * address, remote port, then owner PID and inode to break the ties SO_REUSEPORT creates.
+ * address, remote port, then owner PID and inode to break the ties SO_REUSEPORT creates, then
+ * table order.
  *
- * A least-significant-digit radix sort on 16-bit digits: at 200,000 sockets a comparison sort
- * spends ~150 ms comparing addresses word by word; this takes ~20 passes over the rows, and skips
- * every pass whose digit is the same for all of them (the upper words of most IPv6 addresses).
+ * Rows are put in endpoint order first (everything but the owner), which needs only the table and
+ * so can be done while the fd scan runs (presortRows); the few runs of rows that tie on their
+ * endpoints are then ordered by owner and inode once the owners are known.
+ *
+ * The endpoint order is a least-significant-digit radix sort (stable, so tied rows keep table
+ * order): at 200,000 sockets a comparison sort spends ~150 ms comparing addresses word by word.
+ * The rows are first split by protocol, state and family, then each group is sorted on its own, so
+ * an IPv4 group never pays for IPv6 words. Within a group a field is sorted only over the bits in
+ * which its rows differ, in digits of at most 11 bits: larger digits make the counters outgrow the
+ * CPU cache.
  */
 import type { Owners } from './owners.js';
 import type { SocketTable } from './sockets.js';
 
+/** Endpoint orders computed ahead (presortRows), by table; used if the table has not grown since. */
+const presorted = new WeakMap<SocketTable, { count: number; rows: Uint32Array }>();
+
+/** Computes the endpoint order of a complete table ahead of sortedRows, which then only breaks ties. */
+export function presortRows(table: SocketTable): void {
+  presorted.set(table, { count: table.count, rows: endpointOrder(table) });
+}
+
 export function sortedRows(table: SocketTable, owners: Owners): Uint32Array {
-  const n = table.count;
-  let rows = new Uint32Array(n);
-  for (let r = 0; r < n; r++) rows[r] = r;
-  let spare = new Uint32Array(n);
-  const digits = new Uint16Array(n);
-  const counts = new Uint32Array(65537);
-
-  const pass = (digitOf: (row: number) => number) => {
-    counts.fill(0);
-    for (let r = 0; r < n; r++) {
-      const d = digitOf(r);
-      digits[r] = d;
-      counts[d + 1]!++;
-    }
-    if (n === 0 || counts[digits[0]! + 1] === n) return; // every row has the same digit
-    for (let d = 1; d <= 65536; d++) counts[d]! += counts[d - 1]!;
-    for (let k = 0; k < n; k++) {
-      const r = rows[k]!;
-      spare[counts[digits[r]!]!++] = r;
-    }
-    [rows, spare] = [spare, rows];
-  };
-  const word16 = (words: Uint32Array, w: number, high: boolean) => (r: number) => {
-    const v = words[r * 4 + w]!;
-    return high ? v >>> 16 : v & 0xffff;
-  };
-
-  const { inode, lport, rport, laddr, raddr, proto, state, family } = table;
-  const { primary } = owners;
-  // Least significant first.
-  pass((r) => inode[r]! % 0x10000);
-  pass((r) => Math.floor(inode[r]! / 0x10000) % 0x10000);
-  pass((r) => Math.floor(inode[r]! / 0x100000000) % 0x10000);
-  pass((r) => Math.floor(inode[r]! / 0x1000000000000) % 0x10000);
-  pass((r) => primary[r]! & 0xffff);
-  pass((r) => primary[r]! >>> 16);
-  pass((r) => rport[r]!);
-  for (let w = 3; w >= 0; w--) {
-    pass(word16(raddr, w, false));
-    pass(word16(raddr, w, true));
-  }
-  pass((r) => lport[r]!);
-  for (let w = 3; w >= 0; w--) {
-    pass(word16(laddr, w, false));
-    pass(word16(laddr, w, true));
-  }
-  pass((r) => (proto[r]! << 2) | (state[r]! << 1) | (family[r] === 6 ? 1 : 0));
+  const ahead = presorted.get(table);
+  const rows = ahead !== undefined && ahead.count === table.count ? ahead.rows.slice() : endpointOrder(table);
+  breakTies(rows, table, owners);
   return rows;
+}
+
+/** Orders each run of rows with the same endpoints by owner PID then inode, keeping table order. */
+function breakTies(rows: Uint32Array, table: SocketTable, owners: Owners): void {
+  const n = rows.length;
+  for (let a = 0; a < n; ) {
+    const b = runEnd(rows, a, table);
+    if (b - a > 1) sortRun(rows, a, b, owners.primary, table.inode);
+    a = b;
+  }
+}
+
+/** Where the run of rows sharing rows[a]'s endpoints ends. */
+function runEnd(rows: Uint32Array, a: number, t: SocketTable): number {
+  const first = rows[a]!;
+  const f = first * 4;
+  let b = a + 1;
+  while (b < rows.length) {
+    const r = rows[b]!;
+    const o = r * 4;
+    if (
+      t.rport[r] !== t.rport[first] ||
+      t.lport[r] !== t.lport[first] ||
+      t.raddr[o] !== t.raddr[f] ||
+      t.laddr[o] !== t.laddr[f] ||
+      t.raddr[o + 3] !== t.raddr[f + 3] ||
+      t.laddr[o + 3] !== t.laddr[f + 3] ||
+      t.raddr[o + 1] !== t.raddr[f + 1] ||
+      t.raddr[o + 2] !== t.raddr[f + 2] ||
+      t.laddr[o + 1] !== t.laddr[f + 1] ||
+      t.laddr[o + 2] !== t.laddr[f + 2] ||
+      t.proto[r] !== t.proto[first] ||
+      t.state[r] !== t.state[first] ||
+      t.family[r] !== t.family[first]
+    ) {
+      break;
+    }
+    b++;
+  }
+  return b;
+}
+
+/** Rows are in table order within a run; a stable sort keeps it among full ties. */
+function sortRun(rows: Uint32Array, a: number, b: number, pid: Int32Array, inode: Float64Array): void {
+  const run = Array.from(rows.subarray(a, b));
+  run.sort((x, y) => pid[x]! - pid[y]! || inode[x]! - inode[y]!);
+  rows.set(run, a);
+}
+
+/** Rows by protocol, state, family, local address and port, remote address and port; stable. */
+function endpointOrder(table: SocketTable): Uint32Array {
+  const n = table.count;
+  // Keys are handled as int32 (the same bits): V8 keeps those unboxed even in cold code, where a
+  // uint32 above 2^31 would become a heap number, and the digits are the same.
+  const values = new Int32Array(n);
+  const identity = identityRows(n);
+  const spare = new Uint32Array(n);
+  // Which bits differ within each group: AND and OR of its values, per group (kind).
+  const and = new Int32Array(KINDS);
+  const or = new Int32Array(KINDS);
+
+  const kinds = new Uint8Array(n);
+  const perKind = new Int32Array(KINDS);
+  fillKind(kinds, perKind, table.proto, table.state, table.family);
+  values.set(kinds);
+  const all = new Passes(values, identity, spare);
+  all.byValues(KINDS - 1);
+  const rows = all.rows;
+  const other = rows === identity ? spare : identity;
+  const groups: (Passes | undefined)[] = [];
+  for (let kind = 0, a = 0; kind < KINDS; a += perKind[kind++]!) {
+    const b = a + perKind[kind]!;
+    if (b - a > 1) groups[kind] = new Passes(values, rows.subarray(a, b), other.subarray(a, b));
+  }
+  // Each field's values are set for all rows at once, in row order (cheap), then every group sorts
+  // by them over the bits in which its rows differ. Least significant first.
+  const byValues = () => {
+    for (let kind = 0; kind < KINDS; kind++) groups[kind]?.byValues(and[kind]! ^ or[kind]!);
+  };
+  fillColumn(values, table.rport, kinds, and, or);
+  byValues();
+  const raddr = asInt32(table.raddr);
+  for (let w = 3; w >= 0; w--) {
+    fillWord(values, raddr, w, kinds, and, or);
+    byValues();
+  }
+  fillColumn(values, table.lport, kinds, and, or);
+  byValues();
+  const laddr = asInt32(table.laddr);
+  for (let w = 3; w >= 0; w--) {
+    fillWord(values, laddr, w, kinds, and, or);
+    byValues();
+  }
+  for (const group of groups) {
+    if (group !== undefined && group.rows.buffer !== rows.buffer) rows.set(group.rows, group.rows.byteOffset / 4);
+  }
+  return rows;
+}
+
+/** Protocol, state and family: the most significant part of the order, and the groups. */
+const KINDS = 8;
+
+function identityRows(n: number): Uint32Array {
+  const rows = new Uint32Array(n);
+  for (let r = 0; r < n; r++) rows[r] = r;
+  return rows;
+}
+
+function fillKind(kinds: Uint8Array, perKind: Int32Array, proto: Uint8Array, state: Uint8Array, family: Uint8Array): void {
+  for (let r = 0; r < kinds.length; r++) {
+    const kind = (proto[r]! << 2) | (state[r]! << 1) | (family[r] === 6 ? 1 : 0);
+    kinds[r] = kind;
+    perKind[kind]!++;
+  }
+}
+
+function asInt32(words: Uint32Array): Int32Array {
+  return new Int32Array(words.buffer, words.byteOffset, words.length);
+}
+
+// The fills: one loop each, so that each gets optimized on its own (see Passes).
+
+
+
+function fillColumn(values: Int32Array, column: Uint16Array, kinds: Uint8Array, and: Int32Array, or: Int32Array): void {
+  values.set(column.subarray(0, values.length));
+  and.fill(-1);
+  or.fill(0);
+  for (let r = 0; r < values.length; r++) {
+    const x = values[r]!;
+    and[kinds[r]!]! &= x;
+    or[kinds[r]!]! |= x;
+  }
+}
+
+function fillWord(values: Int32Array, words: Int32Array, w: number, kinds: Uint8Array, and: Int32Array, or: Int32Array): void {
+  and.fill(-1);
+  or.fill(0);
+  for (let r = 0; r < values.length; r++) {
+    const x = words[r * 4 + w]!;
+    values[r] = x;
+    and[kinds[r]!]! &= x;
+    or[kinds[r]!]! |= x;
+  }
+}
+
+const MAX_DIGIT_BITS = 11;
+const counts = new Int32Array((1 << MAX_DIGIT_BITS) + 1);
+
+/**
+ * Stable counting-sort passes over `rows` (one group), keyed by values[row]. Each loop is a function
+ * of its own: a run is too short for V8 to optimize a many-loop function whole, and code compiled
+ * while in its first loop falls back to the interpreter at the next one.
+ */
+class Passes {
+  /** Digit width: at most 11 bits, and no more counters than rows (small groups). */
+  private readonly maxBits: number;
+
+  constructor(
+    private readonly values: Int32Array,
+    public rows: Uint32Array,
+    private spare: Uint32Array,
+  ) {
+    this.maxBits = Math.max(4, Math.min(MAX_DIGIT_BITS, 32 - Math.clz32(rows.length)));
+  }
+
+  /** Sorts by the current values, over the bits set in `differ` (those in which they differ). */
+  byValues(differ: number): void {
+    if (differ === 0) return;
+    const low = 31 - Math.clz32(differ & -differ);
+    const width = 32 - Math.clz32(differ) - low;
+    const passes = Math.ceil(width / this.maxBits);
+    const bits = Math.ceil(width / passes);
+    for (let p = 0; p < passes; p++) {
+      const shift = low + p * bits;
+      // (v >> shift) & mask stays within the word: the last digit may be narrower.
+      const mask = (1 << Math.min(bits, 32 - shift)) - 1;
+      countDigits(this.values, this.rows, shift, mask);
+      sumCounts(mask);
+      scatter(this.values, this.rows, this.spare, shift, mask);
+      const sorted = this.spare;
+      this.spare = this.rows;
+      this.rows = sorted;
+    }
+  }
+}
+
+// The loops below end their functions: V8 compiles a long-running loop while it runs (OSR), and
+// code after the loop, not run yet then, would send every later call back to the interpreter.
+
+/** counts[d + 1] = how many rows have digit d. */
+function countDigits(values: Int32Array, rows: Uint32Array, shift: number, mask: number): void {
+  counts.fill(0, 0, mask + 2);
+  for (let k = 0; k < rows.length; k++) counts[((values[rows[k]!]! >> shift) & mask) + 1]!++;
+}
+
+/** counts[d] = how many rows have a digit below d: where the first row of digit d goes. */
+function sumCounts(mask: number): void {
+  for (let d = 1; d <= mask; d++) counts[d]! += counts[d - 1]!;
+}
+
+function scatter(values: Int32Array, rows: Uint32Array, into: Uint32Array, shift: number, mask: number): void {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    into[counts[(values[r]! >> shift) & mask]!++] = r;
+  }
 }

@@ -8,12 +8,19 @@ export class Owners {
   readonly shared = new Map<number, Pid[]>();
   /** Process names of every holder; absent when the process exited before its name was read. */
   readonly comm = new Map<Pid, string>();
+  /** Every pid ever added (the fd scan adds a process's sockets one after the other). */
+  private readonly holders = new Set<Pid>();
+  private lastAdded = 0;
 
   constructor(rows: number) {
     this.primary = new Int32Array(rows);
   }
 
   add(row: number, pid: Pid): void {
+    if (pid !== this.lastAdded && pid !== 0) {
+      this.holders.add(pid);
+      this.lastAdded = pid;
+    }
     const first = this.primary[row]!;
     if (first === 0) {
       this.primary[row] = pid;
@@ -39,11 +46,13 @@ export class Owners {
     return first === 0 ? [] : [first];
   }
 
+  /** Whether the process holds any socket of the table. */
+  holds(pid: Pid): boolean {
+    return this.holders.has(pid);
+  }
+
   /** Every distinct holder PID, ascending. */
   allPids(): Pid[] {
-    const seen = new Set<Pid>();
-    for (const pid of this.primary) if (pid !== 0) seen.add(pid);
-    for (const pids of this.shared.values()) for (const pid of pids) seen.add(pid);
-    return [...seen].sort((a, b) => a - b);
+    return [...this.holders].sort((a, b) => a - b);
   }
 }

@@ -49,6 +49,35 @@ export class SocketTable {
     return this.count++;
   }
 
+  /** Removes the given rows (ascending, each once), keeping the others in order. */
+  removeRows(rows: readonly number[]): void {
+    let next = 0;
+    let to = 0;
+    for (let from = 0; from < this.count; from++) {
+      if (next < rows.length && rows[next] === from) {
+        next++;
+        continue;
+      }
+      if (to !== from) this.moveRow(from, to);
+      to++;
+    }
+    this.count = to;
+  }
+
+  private moveRow(from: number, to: number): void {
+    this.proto[to] = this.proto[from]!;
+    this.family[to] = this.family[from]!;
+    this.state[to] = this.state[from]!;
+    this.laddr.copyWithin(to * 4, from * 4, from * 4 + 4);
+    this.lport[to] = this.lport[from]!;
+    this.raddr.copyWithin(to * 4, from * 4, from * 4 + 4);
+    this.rport[to] = this.rport[from]!;
+    this.txQueue[to] = this.txQueue[from]!;
+    this.rxQueue[to] = this.rxQueue[from]!;
+    this.uid[to] = this.uid[from]!;
+    this.inode[to] = this.inode[from]!;
+  }
+
   private grow(capacity: number): void {
     const grown = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, per = 1): T => {
       const b = new (a.constructor as new (n: number) => T)(capacity * per);

@@ -18,10 +18,15 @@ export class UserNames {
   }
 }
 
-/** name:password:uid:... per line; the first entry for a uid wins, as with getpwuid(3). */
+/**
+ * name:password:uid:... per line; the first entry for a uid wins, as with getpwuid(3). Like glibc's
+ * files backend, leading blanks are skipped and a line starting with '#' is a comment.
+ */
 export function parsePasswd(text: string): Map<Uid, string> {
   const names = new Map<Uid, string>();
-  for (const line of text.split('\n')) {
+  for (const raw of text.split('\n')) {
+    const line = raw.trimStart();
+    if (line.startsWith('#')) continue;
     const fields = line.split(':');
     if (fields.length < 3 || fields[0] === '' || !/^[0-9]{1,10}$/.test(fields[2]!)) continue;
     const uid = Number(fields[2]);

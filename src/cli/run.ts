@@ -62,7 +62,8 @@ function fail(err: unknown, stderr: number): number {
   if (err instanceof ProcsockError) {
     line = err.message;
     code = err.exitCode;
-  } else if (errnoCode(err) === 'EPIPE' || errnoCode(err) === 'EBADF') {
+  } else if (errnoCode(err) !== undefined && (err as NodeJS.ErrnoException).syscall === 'write') {
+    // stdout is the only thing discovery and get write to: EPIPE, EBADF, ENOSPC (/dev/full), EIO...
     line = `cannot write the answer (${errnoCode(err)})`;
     code = EXIT.OUTPUT;
   } else {
@@ -83,9 +84,9 @@ async function snapshotOf(
   filter: DiscoveryArgs['filter'],
   context: RunContext,
 ): Promise<Snapshot> {
-  checkProcfsRoot(args.procfs, context.privileged);
+  const root = checkProcfsRoot(args.procfs, context.privileged);
   return collect({
-    root: args.procfs,
+    root,
     filter,
     deadline: context.startedAt + args.deadlineMs,
     ...(context.workerScript === undefined ? {} : { workerScript: context.workerScript }),
@@ -147,7 +148,9 @@ function withinLimit(document: GetDocument, maxBytes: number): string {
   const byCount = document.peers.map((_, i) => i).sort((a, b) => document.peers[b]!.connections - document.peers[a]!.connections || a - b);
   const kept = new Set<number>();
   for (const i of byCount) {
-    if (sizes[i]! > room) continue;
+    // Stop at the first that does not fit: keeping a smaller peer after dropping a busier one
+    // would make which peers are reported depend on the lengths of their names.
+    if (sizes[i]! > room) break;
     room -= sizes[i]!;
     kept.add(i);
   }
@@ -156,8 +159,8 @@ function withinLimit(document: GetDocument, maxBytes: number): string {
 }
 
 function runCapture(args: CaptureArgs, context: RunContext): number {
-  checkProcfsRoot(args.procfs, context.privileged);
-  const summary = capture(args.procfs, args.out, context.startedAt + args.deadlineMs, context.version);
+  const root = checkProcfsRoot(args.procfs, context.privileged);
+  const summary = capture(root, args.out, context.startedAt + args.deadlineMs, context.version);
   writeAll(
     context.stdout ?? 1,
     Buffer.from(

@@ -1,5 +1,5 @@
 /** /proc/PID/comm: the process name, up to 15 bytes, chosen by the process itself. */
-import { readSmallFile, isDenied, isVanished } from './read.js';
+import { errnoCode, readSmallFile } from './read.js';
 import type { Pid } from '../types.js';
 
 // TASK_COMM_LEN is 16, but kernel workers print longer names ("kworker/u8:2-events_unbound").
@@ -22,7 +22,9 @@ export function readCommBytes(root: string, pid: Pid): Buffer | undefined {
   try {
     return readSmallFile(`${root}/${pid}/comm`, scratch);
   } catch (err) {
-    if (isVanished(err) || isDenied(err)) return undefined;
+    // Gone (ENOENT, ESRCH), hidden (EACCES), or in a hand-made tree not a plain file (ELOOP,
+    // EISDIR): the name is unknown, which never fails the run.
+    if (errnoCode(err) !== undefined) return undefined;
     throw err;
   }
 }

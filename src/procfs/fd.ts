@@ -70,23 +70,38 @@ export function scanSocketFds(
       continue;
     }
     stats.scanned++;
-    for (const name of names) {
-      if (!FD_NAME.test(name)) continue;
-      let link: string;
-      try {
-        link = readlinkSync(dir + name);
-      } catch (err) {
-        // The fd was closed since readdir: nothing to report.
-        if (isVanished(err)) continue;
-        // The directory was listable but its links are not (CAP_DAC_READ_SEARCH without
-        // CAP_SYS_PTRACE): the rest of this process's fds will fail the same way.
-        if (isDenied(err)) stats.denied++;
-        else stats.failed++;
-        break;
-      }
-      const inode = socketInode(link);
-      if (inode > 0) onSocket(pid, inode, name);
-    }
+    readLinks(pid, dir, names, onSocket, stats);
   }
   return stats;
+}
+
+/**
+ * One process's fd links. A function of its own: V8 compiles this hot loop alone, sooner and at
+ * a third of the cost of the scan as a whole (which a run pays once per thread).
+ */
+function readLinks(
+  pid: Pid,
+  dir: string,
+  names: string[],
+  onSocket: (pid: Pid, inode: Inode, fd: string) => void,
+  stats: FdScanStats,
+): void {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (!FD_NAME.test(name)) continue;
+    let link: string;
+    try {
+      link = readlinkSync(dir + name);
+    } catch (err) {
+      // The fd was closed since readdir: nothing to report.
+      if (isVanished(err)) continue;
+      // The directory was listable but its links are not (CAP_DAC_READ_SEARCH without
+      // CAP_SYS_PTRACE): the rest of this process's fds will fail the same way.
+      if (isDenied(err)) stats.denied++;
+      else stats.failed++;
+      return;
+    }
+    const inode = socketInode(link);
+    if (inode > 0) onSocket(pid, inode, name);
+  }
 }

@@ -1,8 +1,9 @@
 /** Low-level reads shared by the /proc readers: read-only, never following a final symlink. */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 
-// libuv adds O_CLOEXEC itself.
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+// libuv adds O_CLOEXEC itself. O_NONBLOCK: a FIFO planted in a hand-made tree reads as empty
+// instead of blocking the run until a writer comes (files and procfs ignore it).
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** Error code of a failed system call ("ENOENT", "EACCES", ...), or undefined for anything else. */
 export function errnoCode(err: unknown): string | undefined {
@@ -67,6 +68,9 @@ export function readSmallFile(path: string, scratch: Buffer): Buffer {
       const n = readSync(fd, scratch, total, scratch.length - total, null);
       if (n === 0) break;
       total += n;
+      // A short read ending a line is the whole file as procfs gives it (comm is printed in one
+      // go): saves the read that would return 0, once per process.
+      if (total < scratch.length && scratch[total - 1] === 0x0a) break;
     }
     return scratch.subarray(0, total);
   } finally {

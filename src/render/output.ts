@@ -1,13 +1,16 @@
 /**
  * Where an answer goes: stdout, all or nothing. With a byte limit (Zabbix agent 6.0 takes at most
  * 512 KiB from a UserParameter) the whole answer is held until it is known to fit, so an answer that
- * does not fit prints nothing rather than truncated JSON. Without one it streams in 64 KiB pieces,
+ * does not fit prints nothing rather than truncated JSON. Without one it streams in 256 KiB pieces,
  * so a 30 MB answer never sits in memory twice.
+ *
+ * Text is encoded straight into one buffer; renderers of large answers (lld) write bytes into it
+ * themselves (`room`, then `buf`/`pos`), since building a string per row costs more than the scan.
  */
 import { writeSync } from 'node:fs';
 import { errnoCode } from '../procfs/read.js';
 
-const PIECE = 1 << 16;
+const PIECE = 1 << 18;
 
 /** Thrown by Output.write once the answer passes its limit; the caller says what to do instead. */
 export class AnswerTooLarge extends Error {
@@ -17,7 +20,9 @@ export class AnswerTooLarge extends Error {
 }
 
 export class Output {
-  private pending = '';
+  /** Bytes of the answer not yet sent or held: buf[0, pos). */
+  buf = Buffer.allocUnsafe(PIECE);
+  pos = 0;
   private readonly held: Buffer[] = [];
   private bytes = 0;
 
@@ -28,8 +33,22 @@ export class Output {
   ) {}
 
   write(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= PIECE) this.cut();
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    if (text.length * 3 > this.buf.length - this.pos) {
+      this.cut();
+      if (text.length * 3 > this.buf.length) {
+        this.piece(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  /** Makes room for n more bytes at buf[pos], for a renderer that writes them itself. */
+  room(n: number): void {
+    if (this.buf.length - this.pos >= n) return;
+    this.cut();
+    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(n);
   }
 
   /** Sends what is held, if it fits; returns the answer's size in bytes. */
@@ -41,9 +60,19 @@ export class Output {
   }
 
   private cut(): void {
-    if (this.pending.length === 0) return;
-    const piece = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
+    if (this.pos === 0) return;
+    const full = this.buf.subarray(0, this.pos);
+    if (this.maxBytes === 0) {
+      this.piece(full);
+    } else {
+      // Held pieces keep their buffer; the next bytes go to a new one.
+      this.buf = Buffer.allocUnsafe(PIECE);
+      this.piece(full);
+    }
+    this.pos = 0;
+  }
+
+  private piece(piece: Buffer): void {
     this.bytes += piece.length;
     if (this.maxBytes === 0) {
       writeAll(this.fd, piece);

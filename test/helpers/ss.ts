@@ -7,21 +7,26 @@ import { execFileSync } from 'node:child_process';
 export interface SsSocket {
   proto: 'tcp' | 'udp';
   state: 'LISTEN' | 'ESTABLISHED';
+  /** "address:port", as procsock prints {#LADDR}:{#LPORT}. */
   local: string;
   remote: string;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
   /** Owner PIDs, ascending, comma-separated ("" when ss shows no process). */
   pids: string;
 }
 
-/** "[::ffff:127.0.0.1]:80" → "::ffff:127.0.0.1:80"; ss prints a dual-stack :: as "*" and a port it has not as "*". */
-function endpoint(text: string): string {
+/** "[::ffff:127.0.0.1]:80" → ::ffff:127.0.0.1 and 80; ss prints a dual-stack :: as "*" and a port it has not as "*". */
+function endpoint(text: string): { address: string; port: number } {
   const cut = text.lastIndexOf(':');
   let address = text.slice(0, cut);
   const port = text.slice(cut + 1);
   if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
   address = address.replace(/%.*$/, ''); // "127.0.0.53%lo": bound to a device
   if (address === '*') address = '::';
-  return `${address}:${port === '*' ? '0' : port}`;
+  return { address, port: port === '*' ? 0 : Number(port) };
 }
 
 /** Parses `ss -tunapH` output, keeping the sockets procsock reports (LISTEN, ESTAB, UDP UNCONN). */
@@ -39,7 +44,19 @@ export function parseSs(text: string): SsSocket[] {
     else if (ssState === 'ESTAB') state = 'ESTABLISHED';
     else if (ssState === 'UNCONN' && netid === 'udp' && remote.endsWith(':*')) state = 'LISTEN';
     else continue;
-    out.push({ proto: netid, state, local: endpoint(local), remote: endpoint(remote), pids });
+    const l = endpoint(local);
+    const r = endpoint(remote);
+    out.push({
+      proto: netid,
+      state,
+      local: `${l.address}:${l.port}`,
+      remote: `${r.address}:${r.port}`,
+      laddr: l.address,
+      lport: l.port,
+      raddr: r.address,
+      rport: r.port,
+      pids,
+    });
   }
   return out;
 }
