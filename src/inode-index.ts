@@ -51,3 +51,15 @@ export class InodeIndex {
     return (h ^ (h >>> 15)) & this.mask;
   }
 }
+
+/**
+ * Indexes the table after removing the rows that repeat an inode: the same socket twice, which
+ * /proc/net/* prints when sockets come and go between two of its page-sized reads (on a churning
+ * host ~1 read in 50), and which reading UDP tables twice brings by design (collect.ts).
+ */
+export function indexWithoutRepeats(table: SocketTable): InodeIndex {
+  const index = new InodeIndex(table);
+  if (index.repeats.length === 0) return index;
+  table.removeRows(index.repeats);
+  return new InodeIndex(table);
+}

@@ -4,12 +4,11 @@
  * the host), so on hosts with many processes it is split across worker threads, which start on it
  * while the main thread still reads the tables.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { readComm } from './procfs/comm.js';
 import { nowMs, scanSocketFds, type FdScanStats } from './procfs/fd.js';
 import { listPids } from './procfs/pids.js';
-import { InodeIndex } from './inode-index.js';
+import type { InodeIndex } from './inode-index.js';
 import { Owners } from './owners.js';
 import { presortRows } from './order.js';
 import type { SocketTable } from './sockets.js';
@@ -18,13 +17,8 @@ import type { Pid } from './types.js';
 export interface JoinOptions {
   /** nowMs() time after which no more processes are looked into; the answer is then partial. */
   deadline: number;
-  /**
-   * Script that runs `runFdScanWorker` when started as a worker (the bundle itself). Without it,
-   * or on hosts with few processes, everything runs on the main thread.
-   */
-  workerScript?: string;
-  /** Threads to use when parallel (main included); default: the CPUs available, at most 4. */
-  threads?: number;
+  /** How to start fd-scan workers. Without it, or on hosts with few processes, everything runs on the main thread. */
+  workers?: WorkerPool;
   /** Fewest processes for which a worker pays off (starting one costs ~40 ms of CPU). */
   parallelFromPids?: number;
 }
@@ -44,17 +38,22 @@ const WORKER_GRACE_MS = 250;
 /** Processes a thread claims at a time: small enough to keep the threads' loads even. */
 const CHUNK = 4;
 
-/** A started fd scan: `finish` joins what it finds to the table's rows (call it once). */
-export interface OwnerScan {
-  finish(table: SocketTable): Promise<{ owners: Owners; stats: JoinStats }>;
+/**
+ * Starts worker threads that run `runFdScanWorker` (the bundle, started with WORKER_FLAG). Given by
+ * the entry point, which loads node:worker_threads only when a host has enough processes for it.
+ */
+export interface WorkerPool {
+  /** Threads to use, the main one included (the CPUs available, at most 4). */
+  threads(): number;
+  start(job: FdScanJob): Worker;
 }
 
-export async function resolveOwners(
-  root: string,
-  table: SocketTable,
-  options: JoinOptions,
-): Promise<{ owners: Owners; stats: JoinStats }> {
-  return startOwnerScan(root, options).finish(table);
+/** The argument a worker thread is started with, telling the bundle to scan rather than run the CLI. */
+export const WORKER_FLAG = '--procsock-fd-scan-worker';
+
+/** A started fd scan: `finish` joins what it finds to the table's rows (call it once). */
+export interface OwnerScan {
+  finish(table: SocketTable, index: InodeIndex): Promise<{ owners: Owners; stats: JoinStats }>;
 }
 
 /**
@@ -72,23 +71,16 @@ export function startOwnerScan(root: string, options: JoinOptions): OwnerScan {
   } catch (err) {
     listError = err;
   }
-  const threads =
-    options.workerScript !== undefined && pids.length >= (options.parallelFromPids ?? DEFAULT_PARALLEL_FROM_PIDS)
-      ? Math.max(1, options.threads ?? Math.min(4, availableParallelism()))
-      : 1;
+  const pool = options.workers;
+  const threads = pool !== undefined && pids.length >= (options.parallelFromPids ?? DEFAULT_PARALLEL_FROM_PIDS) ? Math.max(1, pool.threads()) : 1;
   const deadline = options.deadline;
-  const workers = threads > 1 ? startWorkers(root, pids, threads - 1, deadline, options.workerScript!) : undefined;
+  // Past the deadline already, a worker could not scan anything: start none.
+  const workers = threads > 1 && nowMs() < deadline ? startWorkers(root, pids, threads - 1, deadline, pool!) : undefined;
+  const threadsUsed = workers === undefined ? 1 : threads;
 
   return {
-    async finish(table: SocketTable) {
+    async finish(table: SocketTable, index: InodeIndex) {
       if (listError !== undefined) throw listError;
-      let index = new InodeIndex(table);
-      if (index.repeats.length > 0) {
-        // The same socket twice: /proc/net/* is printed a page per read, and sockets that come and
-        // go between reads can shift one onto the next page (on a churning host, ~1 read in 50).
-        table.removeRows(index.repeats);
-        index = new InodeIndex(table);
-      }
       const owners = new Owners(table.count);
       const seen = new FdPairs();
       let scan: FdScanStats;
@@ -133,7 +125,7 @@ export function startOwnerScan(root: string, options: JoinOptions): OwnerScan {
         ...scan,
         processes: pids.length,
         complete: scan.visited === pids.length && namesComplete,
-        threads,
+        threads: threadsUsed,
       };
       return { owners, stats };
     },
@@ -278,14 +270,14 @@ export function runFdScanWorker(job: FdScanJob, post: (answer: FdScanAnswer, tra
   post(answer, [answer.pairs.buffer, answer.names.pids.buffer]);
 }
 
-function startWorkers(root: string, pids: Pid[], count: number, deadline: number, workerScript: string) {
+function startWorkers(root: string, pids: Pid[], count: number, deadline: number, pool: WorkerPool) {
   const shared = new Int32Array(new SharedArrayBuffer(4 * (1 + count)));
   const sharedPids = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, pids.length))).subarray(0, pids.length);
   sharedPids.set(pids);
   const answers: FdScanAnswer[] = [];
   const workers = Array.from({ length: count }, (_, w) => {
     const job: FdScanJob = { kind: 'procsock-fd-scan', root, pids: sharedPids, deadline, shared, worker: w };
-    const worker = new Worker(workerScript, { workerData: job, stdout: false, stderr: false });
+    const worker = pool.start(job);
     // Nothing waits for a worker until answers(); if the run fails before, it must not hold the exit.
     worker.unref();
     const settled = new Promise<void>((resolve) => {

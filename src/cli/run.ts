@@ -3,6 +3,7 @@ import { writeSync } from 'node:fs';
 import { aggregate, type GetDocument } from '../aggregate.js';
 import { capture } from '../capture.js';
 import { collect, type Snapshot } from '../collect.js';
+import type { WorkerPool } from '../join.js';
 import { diagnose } from '../describe.js';
 import { EXIT, ProcsockError, quote } from '../errors.js';
 import { sortedRows } from '../order.js';
@@ -13,6 +14,7 @@ import { renderJson } from '../render/json.js';
 import { renderLld } from '../render/lld.js';
 import { AnswerTooLarge, Output, writeAll } from '../render/output.js';
 import { renderTable } from '../render/table.js';
+import type { SocketTable } from '../sockets.js';
 import { ALL_SOCKETS } from '../types.js';
 import { UserNames } from '../users.js';
 import { ITEM_KEY, ZABBIX_6_MAX_OUTPUT } from '../zabbix/constants.js';
@@ -22,8 +24,8 @@ import { helpText } from './help.js';
 export interface RunContext {
   /** nowMs() time the process started: deadlines count from here, as the agent's timeout does. */
   startedAt: number;
-  /** The bundle, for worker threads; undefined keeps everything on the main thread. */
-  workerScript?: string;
+  /** How to start fd-scan worker threads; undefined keeps everything on the main thread. */
+  workers?: WorkerPool;
   version: string;
   privileged: boolean;
   /** Where user names come from (tests point this at a fixture). */
@@ -83,21 +85,40 @@ async function snapshotOf(
   args: { procfs: string; deadlineMs: number },
   filter: DiscoveryArgs['filter'],
   context: RunContext,
+  afterTables?: (table: SocketTable) => void,
 ): Promise<Snapshot> {
   const root = checkProcfsRoot(args.procfs, context.privileged);
   return collect({
     root,
     filter,
     deadline: context.startedAt + args.deadlineMs,
-    ...(context.workerScript === undefined ? {} : { workerScript: context.workerScript }),
+    ...(context.workers === undefined ? {} : { workers: context.workers }),
+    ...(afterTables === undefined ? {} : { afterTables }),
   });
 }
 
+/**
+ * The shortest LLD row there can be (IPv6 "::" both ends, ports 0, no owner, a one-digit uid), with
+ * its comma: a table of N sockets makes at least N times this, so an answer sure not to fit is
+ * refused before the fd scan, not after.
+ */
+const SHORTEST_LLD_ROW = ',{"{#PROTO}":"tcp","{#FAMILY}":"ipv6","{#STATE}":"LISTEN","{#LADDR}":"::","{#LPORT}":"0","{#RADDR}":"::","{#RPORT}":"0","{#PROC}":"","{#PID}":"","{#PIDS}":"","{#USER}":"0","{#UID}":"0"}'.length;
+
 async function discovery(args: DiscoveryArgs, context: RunContext): Promise<number> {
-  const snapshot = await snapshotOf(args, args.filter, context);
+  const maxBytes = args.maxBytes ?? (args.format === 'lld' ? ZABBIX_6_MAX_OUTPUT : 0);
+  const tooLarge = (sockets: number) =>
+    new ProcsockError(
+      `${sockets} sockets do not fit in --max-bytes ${maxBytes}: ` +
+        `use the aggregated key ${ITEM_KEY.GET} (procsock get), narrow with --state/--proto/--family, ` +
+        `or raise --max-bytes (Zabbix agent 7.0 takes 16 MiB)`,
+      EXIT.TOO_LARGE,
+    );
+  const checkSize = (table: SocketTable) => {
+    if (args.format === 'lld' && maxBytes > 0 && table.count * SHORTEST_LLD_ROW + 2 > maxBytes) throw tooLarge(table.count);
+  };
+  const snapshot = await snapshotOf(args, args.filter, context, checkSize);
   const order = sortedRows(snapshot.table, snapshot.owners);
   const users = new UserNames(context.passwdPath);
-  const maxBytes = args.maxBytes ?? (args.format === 'lld' ? ZABBIX_6_MAX_OUTPUT : 0);
   const out = new Output(maxBytes, context.stdout ?? 1);
   try {
     if (args.format === 'lld') renderLld(snapshot, order, users, out);
@@ -106,12 +127,7 @@ async function discovery(args: DiscoveryArgs, context: RunContext): Promise<numb
     out.finish();
   } catch (err) {
     if (!(err instanceof AnswerTooLarge)) throw err;
-    throw new ProcsockError(
-      `${snapshot.table.count} sockets do not fit in --max-bytes ${err.limit}: ` +
-        `use the aggregated key ${ITEM_KEY.GET} (procsock get), narrow with --state/--proto/--family, ` +
-        `or raise --max-bytes (Zabbix agent 7.0 takes 16 MiB)`,
-      EXIT.TOO_LARGE,
-    );
+    throw tooLarge(snapshot.table.count);
   }
   return EXIT.OK;
 }

@@ -5,9 +5,8 @@
  * host's byte order: on x86 127.0.0.1 reads "0100007F". An IPv6 address is four such words, each
  * byte-swapped on its own, not one 128-bit number. Ports are printed as plain host integers.
  */
-import { endianness } from 'node:os';
-
-export const HOST_IS_LITTLE_ENDIAN = endianness() === 'LE';
+/** The host's byte order, as a typed array sees memory (os.endianness() says the same). */
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Turns a word printed by the kernel into the same word in network order (first byte highest). */
 export function hostWordToNetwork(word: number, littleEndian: boolean): number {

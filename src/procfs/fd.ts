@@ -21,9 +21,18 @@ export interface FdScanStats {
   visited: number;
 }
 
-/** Monotonic clock in epoch milliseconds that agrees between worker threads. */
+/**
+ * Milliseconds on the monotonic clock (CLOCK_MONOTONIC, the same in every thread of the process).
+ * Not `performance`: loading perf_hooks costs a run's start-up ten modules.
+ */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}
+
+/** nowMs() time at which this process started: deadlines count from there, as the agent's timeout does. */
+export function processStartMs(): number {
+  return nowMs() - process.uptime() * 1e3;
 }
 
 const FD_NAME = /^[0-9]{1,10}$/;

@@ -226,3 +226,38 @@ describe('a tree captured from a live kernel (fixtures/captured-host)', () => {
     expect(ours.sort()).toEqual(truth.sort());
   });
 });
+
+describe('procsock get on the captured tree', () => {
+  it('counts inbound connections per listener and outbound ones per peer as ss shows them', async () => {
+    const ssText = readFileSync(`${REPO}/fixtures/captured-host.ss.txt`, 'utf8');
+    const sockets = parseSs(ssText);
+    const nameOf = new Map([...ssText.matchAll(/\("([^"]+)",pid=(\d+)/g)].map((m) => [m[2]!, m[1]!]));
+    const listening = sockets.filter((s) => s.state === 'LISTEN');
+    const wildcard = (a: string) => a === '0.0.0.0' || a === '::';
+    // The truth, from ss: an established socket is inbound when a listener of its protocol has its
+    // local port and its address (or a wildcard one of its family); the rest are outbound peers.
+    const inboundOf = (s: (typeof sockets)[number]) =>
+      listening.find((l) => l.proto === s.proto && l.lport === s.lport && (l.laddr === s.laddr || (wildcard(l.laddr) && l.laddr.includes(':') === s.laddr.includes(':'))));
+    const established = new Map<string, number>();
+    const peers = new Map<string, number>();
+    for (const s of sockets.filter((x) => x.state === 'ESTABLISHED')) {
+      const l = inboundOf(s);
+      if (l !== undefined) established.set(l.local, (established.get(l.local) ?? 0) + 1);
+      else {
+        const key = `${nameOf.get(s.pids.split(',')[0]!) ?? ''} ${s.proto} ${s.raddr} ${s.rport}`;
+        peers.set(key, (peers.get(key) ?? 0) + 1);
+      }
+    }
+    const r = await runInProcess(['get', '--procfs', `${REPO}/fixtures/captured-host`]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      listeners: { laddr: string; lport: number; established: number }[];
+      peers: { proc: string; proto: string; raddr: string; rport: number; connections: number }[];
+    };
+    expect(doc.listeners.map((l) => [`${l.laddr}:${l.lport}`, l.established]).sort()).toEqual(
+      listening.map((l) => [l.local, established.get(l.local) ?? 0]).sort(),
+    );
+    expect(new Map(doc.peers.map((p) => [`${p.proc} ${p.proto} ${p.raddr} ${p.rport}`, p.connections]))).toEqual(peers);
+    expect(Math.max(...doc.peers.map((p) => p.connections))).toBeGreaterThan(1);
+  });
+});

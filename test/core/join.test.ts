@@ -1,5 +1,7 @@
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../src/collect.js';
+import { WORKER_FLAG, type WorkerPool } from '../../src/join.js';
 import { nowMs } from '../../src/procfs/fd.js';
 import { ALL_SOCKETS } from '../../src/types.js';
 import { Holder } from '../helpers/holder.js';
@@ -17,7 +19,11 @@ describe('the fd scan split across worker threads', () => {
   it('finds the same owners as the main thread alone', async () => {
     const options = { root: '/proc', filter: ALL_SOCKETS, deadline: nowMs() + 30_000 };
     const one = await collect(options);
-    const three = await collect({ ...options, workerScript: BUNDLE, parallelFromPids: 1, threads: 3 });
+    const workers: WorkerPool = {
+      threads: () => 3,
+      start: (job) => new Worker(BUNDLE, { argv: [WORKER_FLAG], workerData: job }),
+    };
+    const three = await collect({ ...options, workers, parallelFromPids: 1 });
     expect(one.join.threads).toBe(1);
     expect(three.join.threads).toBe(3);
     expect(three.join.processes).toBeGreaterThan(3);

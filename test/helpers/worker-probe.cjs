@@ -7,9 +7,10 @@ const job = {
   kind: 'procsock-fd-scan',
   root: '/proc',
   pids: Int32Array.from(pids.map(Number)),
-  deadline: performance.timeOrigin + performance.now() + 30000,
+  // procsock's clock: milliseconds of CLOCK_MONOTONIC (process.hrtime), the same in every thread.
+  deadline: process.hrtime()[0] * 1e3 + 30000,
 };
-const worker = new Worker(bundle, { workerData: job });
+const worker = new Worker(bundle, { argv: ['--procsock-fd-scan-worker'], workerData: job });
 worker.once('message', (answer) => {
   process.stdout.write(JSON.stringify({ stats: answer.stats, pairs: Array.from(answer.pairs) }));
   void worker.terminate();
