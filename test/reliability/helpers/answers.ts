@@ -1,4 +1,5 @@
 /** The three answer formats reduced to one row shape, so tests can ask the same questions of each. */
+import type { Diagnostics as CoreDiagnostics } from '../../../src/describe.js';
 
 export interface Row {
   proto: string;
@@ -55,18 +56,8 @@ export function rowsOfJson(doc: unknown): Row[] {
   }));
 }
 
-export interface Diagnostics {
-  sockets: number;
-  processes: number;
-  processes_scanned: number;
-  permission_denied: number;
-  owners_unresolved: number;
-  not_accepted: number;
-  partial: number;
-  threads: number;
-  duration_ms: number;
-  peers_omitted?: number;
-}
+/** What procsock's outputs say of a run (`procsock get` adds peers_omitted). */
+export type Diagnostics = CoreDiagnostics & { peers_omitted?: number };
 
 export interface GetListener {
   key: string;
