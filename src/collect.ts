@@ -1,7 +1,7 @@
 /** One run's input: read the socket tables, then join them to their owners. */
 import { EXIT, ProcsockError } from './errors.js';
 import { HOST_IS_LITTLE_ENDIAN } from './procfs/addr.js';
-import { netTablePath, readNetTable } from './procfs/net.js';
+import { netTablePath, readNetTable, type NetTableRequest } from './procfs/net.js';
 import { errnoCode } from './procfs/read.js';
 import { startOwnerScan, type JoinOptions, type JoinStats } from './join.js';
 import type { Owners } from './owners.js';
@@ -76,7 +76,7 @@ export async function collect(options: CollectOptions): Promise<Snapshot> {
  * skipped twice, so the union of both is read; the repeats it brings are removed by inode with
  * the kernel's own (indexWithoutRepeats). UDP tables are small, so this costs little.
  */
-function readAgain(root: string, request: Parameters<typeof readNetTable>[1], table: SocketTable): void {
+function readAgain(root: string, request: NetTableRequest, table: SocketTable): void {
   const first = table.count;
   readNetTable(root, request, table);
   // A row without an inode cannot be matched to the first read's: keep the first read's only.

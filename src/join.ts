@@ -6,7 +6,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { readComm } from './procfs/comm.js';
-import { nowMs, scanSocketFds, type FdScanStats } from './procfs/fd.js';
+import { nowMs } from './clock.js';
+import { scanSocketFds, type FdScanStats } from './procfs/fd.js';
 import { listPids } from './procfs/pids.js';
 import type { InodeIndex } from './inode-index.js';
 import { Owners } from './owners.js';

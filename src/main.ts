@@ -11,7 +11,7 @@ import type * as Os from 'node:os';
 import { runFdScanWorker, WORKER_FLAG, type FdScanJob, type WorkerPool } from './join.js';
 import { run } from './cli/run.js';
 import { EXIT } from './errors.js';
-import { processStartMs } from './procfs/fd.js';
+import { processStartMs } from './clock.js';
 
 declare const PROCSOCK_VERSION: string | undefined;
 const version = typeof PROCSOCK_VERSION === 'string' ? PROCSOCK_VERSION : 'dev';

@@ -8,7 +8,7 @@ import { diagnose } from '../describe.js';
 import { EXIT, ProcsockError, quote } from '../errors.js';
 import { sortedRows } from '../order.js';
 import { checkProcfsRoot } from '../procfs/root.js';
-import { nowMs } from '../procfs/fd.js';
+import { nowMs } from '../clock.js';
 import { errnoCode } from '../procfs/read.js';
 import { renderJson } from '../render/json.js';
 import { renderLld } from '../render/lld.js';

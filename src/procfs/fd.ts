@@ -6,6 +6,7 @@
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { isDenied, isVanished } from './read.js';
+import { nowMs } from '../clock.js';
 import type { Inode, Pid } from '../types.js';
 
 export interface FdScanStats {
@@ -19,20 +20,6 @@ export interface FdScanStats {
   failed: number;
   /** How many of the given PIDs were visited; less than all when the deadline passed. */
   visited: number;
-}
-
-/**
- * Milliseconds on the monotonic clock (CLOCK_MONOTONIC, the same in every thread of the process).
- * Not `performance`: loading perf_hooks costs a run's start-up ten modules.
- */
-export function nowMs(): number {
-  const [s, ns] = process.hrtime();
-  return s * 1e3 + ns / 1e6;
-}
-
-/** nowMs() time at which this process started: deadlines count from there, as the agent's timeout does. */
-export function processStartMs(): number {
-  return nowMs() - process.uptime() * 1e3;
 }
 
 const FD_NAME = /^[0-9]{1,10}$/;

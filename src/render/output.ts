@@ -86,16 +86,17 @@ export class Output {
   }
 }
 
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** writeSync until every byte is out; a non-blocking pipe (EAGAIN) is waited on, not dropped. */
 export function writeAll(fd: number, data: Buffer): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
   let offset = 0;
   while (offset < data.length) {
     try {
       offset += writeSync(fd, data, offset, data.length - offset);
     } catch (err) {
       if (errnoCode(err) !== 'EAGAIN') throw err;
-      Atomics.wait(pause, 0, 0, 2);
+      Atomics.wait(PAUSE, 0, 0, 2); // sleep 2 ms
     }
   }
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../src/collect.js';
 import { WORKER_FLAG, type WorkerPool } from '../../src/join.js';
-import { nowMs } from '../../src/procfs/fd.js';
+import { nowMs } from '../../src/clock.js';
 import { ALL_SOCKETS } from '../../src/types.js';
 import { Holder } from '../helpers/holder.js';
 import { BUNDLE } from '../helpers/procsock.js';

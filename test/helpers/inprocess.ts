@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type RunContext } from '../../src/cli/run.js';
-import { nowMs } from '../../src/procfs/fd.js';
+import { nowMs } from '../../src/clock.js';
 import type { Result } from './procsock.js';
 
 export async function runInProcess(argv: readonly string[], context: Partial<RunContext> = {}): Promise<Result> {

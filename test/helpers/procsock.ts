@@ -20,9 +20,13 @@ export function procsock(args: readonly string[], options: SpawnSyncOptions & { 
   return { code: r.status, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-/** The bundle run by user nobody (65534), as an unprivileged Zabbix agent would run it. Needs root. */
+/** A command prefix that runs the rest as user nobody (65534) with no capabilities. Needs root. */
+export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
+
+/** The bundle run by user nobody, as an unprivileged Zabbix agent would run it. Needs root. */
 export function procsockAsNobody(args: readonly string[], options: SpawnSyncOptions = {}): Result {
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BUNDLE, ...args], {
+  const [setpriv, ...asNobody] = AS_NOBODY as [string, ...string[]];
+  const r = spawnSync(setpriv, [...asNobody, process.execPath, BUNDLE, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     timeout: 60_000,

@@ -9,14 +9,14 @@
  * process started here is killed by PID in afterAll.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { REPO } from '../helpers/procsock.js';
+import { AS_NOBODY, REPO } from '../helpers/procsock.js';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFigure } from '../property/figures.js';
 import { rowsOfJson, rowsOfLld, socketKey, type GetDoc, type Row } from './helpers/answers.js';
 import { inSandbox, killStarted, startChurn, startHolder, startSandbox, type Holder } from './helpers/procs.js';
 import { ipv4, makeTree } from './helpers/fixture.js';
-import { AS_NOBODY, cleanupRunHelpers, expectJsonAnswer, pool, runBundle, type RunResult } from './helpers/run.js';
+import { cleanupRunHelpers, expectJsonAnswer, pool, runBundle, type RunResult } from './helpers/run.js';
 
 const TARGET_RATE = 250; // forks a second asked of the spawner
 const MIN_RATE = 200;

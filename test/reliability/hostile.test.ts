@@ -10,12 +10,12 @@ import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, r
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE } from '../helpers/procsock.js';
+import { AS_NOBODY, BUNDLE } from '../helpers/procsock.js';
 import { recordFigure } from '../property/figures.js';
 import { rowsOfJson, rowsOfLld, socketKey, type Diagnostics } from './helpers/answers.js';
 import { ipv4, makeTree, type FixtureSocket } from './helpers/fixture.js';
 import { inNetns, killStarted, startCrowd, startHolder, startNetns, type Holder } from './helpers/procs.js';
-import { AS_NOBODY, cleanupRunHelpers, expectJsonAnswer, expectOneLineError, runBundle, type RunResult } from './helpers/run.js';
+import { cleanupRunHelpers, expectJsonAnswer, expectOneLineError, runBundle, type RunResult } from './helpers/run.js';
 
 const scratch: string[] = [];
 function tempDir(prefix: string): string {

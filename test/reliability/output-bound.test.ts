@@ -11,7 +11,8 @@ import { ITEM_KEY, ZABBIX_6_MAX_OUTPUT } from '../../src/zabbix/constants.js';
 import { recordFigure } from '../property/figures.js';
 import type { GetDoc } from './helpers/answers.js';
 import { ipv4, makeTree, type FixtureProcess, type FixtureSocket } from './helpers/fixture.js';
-import { AS_NOBODY, cleanupRunHelpers, expectJsonAnswer, expectOneLineError, runBundle } from './helpers/run.js';
+import { cleanupRunHelpers, expectJsonAnswer, expectOneLineError, runBundle } from './helpers/run.js';
+import { AS_NOBODY } from '../helpers/procsock.js';
 
 const LISTENERS = 4000;
 const roots: string[] = [];

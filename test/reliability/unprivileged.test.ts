@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOfJson, rowsOfLld, socketKey, type Diagnostics, type GetDoc, type Row } from './helpers/answers.js';
 import { inNetns, killStarted, startHolder, startNetns, type Holder } from './helpers/procs.js';
-import { AS_NOBODY, cleanupRunHelpers, expectJsonAnswer, runBundle } from './helpers/run.js';
+import { cleanupRunHelpers, expectJsonAnswer, runBundle } from './helpers/run.js';
+import { AS_NOBODY } from '../helpers/procsock.js';
 import { ssSockets } from './helpers/ss.js';
 
 const SPEC_ROOT = 'tcp4:L,tcp6:L,udp4:L,udp6:L,tcp4:E,tcp6:E,udp4:E,udp6:E';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AS_NOBODY } from './run.js';
+import { AS_NOBODY } from '../../helpers/procsock.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 export const HOLDER_PL = `${HERE}holder.pl`;

@@ -7,10 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { expect } from 'vitest';
-import { BUNDLE } from '../../helpers/procsock.js';
-
-/** setpriv arguments that drop to nobody:nogroup with no supplementary groups and no capabilities. */
-export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'];
+import { AS_NOBODY, BUNDLE } from '../../helpers/procsock.js';
 
 export interface RunOptions {
   /** Command words put before node (setpriv, nsenter, unshare...). */
