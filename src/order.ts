@@ -8,8 +8,14 @@
  * so can be done while the fd scan runs (presortRows); the few runs of rows that tie on their
  * endpoints are then ordered by owner and inode once the owners are known.
  *
- * The endpoint order is a least-significant-digit radix sort (stable, so tied rows keep table
- * order): at 200,000 sockets a comparison sort spends ~150 ms comparing addresses word by word.
+ * A small table (most hosts) is put in endpoint order by sorting one string key per row: the
+ * comparisons are the engine's own, fast from the first call, where the run of a small host is
+ * over before JavaScript loops are compiled (measured cold: 1,070 rows in 2 ms against 6.5-10 ms
+ * for the radix sort; 10,000 rows in 14-22 ms against 25 ms; 30,000 rows in 33-52 ms against
+ * 26-30 ms). A larger table is radix sorted.
+ *
+ * The radix sort is least-significant-digit first (stable, so tied rows keep table order): at
+ * 200,000 sockets a comparison sort spends ~150 ms comparing addresses word by word.
  * The rows are first split by protocol, state and family, then each group is sorted on its own, so
  * an IPv4 group never pays for IPv6 words. Within a group a field is sorted only over the bits in
  * which its rows differ, in digits of at most 11 bits: larger digits make the counters outgrow the
@@ -80,8 +86,50 @@ function sortRun(rows: Uint32Array, a: number, b: number, pid: Int32Array, inode
   rows.set(run, a);
 }
 
+/** Tables up to this many rows are sorted by keyOrder, larger ones by radixOrder. */
+export const KEY_SORT_MAX_ROWS = 8192;
+
 /** Rows by protocol, state, family, local address and port, remote address and port; stable. */
 function endpointOrder(table: SocketTable): Uint32Array {
+  return table.count <= KEY_SORT_MAX_ROWS ? keyOrder(table) : radixOrder(table);
+}
+
+/**
+ * endpointOrder by sorting strings of 16-bit code units, which JavaScript compares as unsigned
+ * numbers, most significant first: kind, local address (8 units), local port, remote address,
+ * remote port, then the row itself, so no two keys tie and table order is kept among equal
+ * endpoints.
+ */
+export function keyOrder(table: SocketTable): Uint32Array {
+  const n = table.count;
+  const { laddr: l, raddr: r, lport, rport } = table;
+  const keys: string[] = new Array<string>(n);
+  for (let row = 0; row < n; row++) {
+    const o = row * 4;
+    const kind = (table.proto[row]! << 2) | (table.state[row]! << 1) | (table.family[row] === 6 ? 1 : 0);
+    keys[row] = String.fromCharCode(
+      kind,
+      l[o]! >>> 16, l[o]! & 0xffff, l[o + 1]! >>> 16, l[o + 1]! & 0xffff, l[o + 2]! >>> 16, l[o + 2]! & 0xffff, l[o + 3]! >>> 16, l[o + 3]! & 0xffff,
+      lport[row]!,
+      r[o]! >>> 16, r[o]! & 0xffff, r[o + 1]! >>> 16, r[o + 1]! & 0xffff, r[o + 2]! >>> 16, r[o + 2]! & 0xffff, r[o + 3]! >>> 16, r[o + 3]! & 0xffff,
+      rport[row]!,
+      row >>> 16, row & 0xffff,
+    );
+  }
+  keys.sort();
+  const rows = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const key = keys[k]!;
+    rows[k] = ((key.charCodeAt(KEY_ROW) << 16) | key.charCodeAt(KEY_ROW + 1)) >>> 0;
+  }
+  return rows;
+}
+
+/** Where the row number starts in a keyOrder key. */
+const KEY_ROW = 19;
+
+/** endpointOrder by radix sort, for large tables. */
+export function radixOrder(table: SocketTable): Uint32Array {
   const n = table.count;
   // Keys are handled as int32 (the same bits): V8 keeps those unboxed even in cold code, where a
   // uint32 above 2^31 would become a heap number, and the digits are the same.
@@ -152,8 +200,6 @@ function asInt32(words: Uint32Array): Int32Array {
 }
 
 // The fills: one loop each, so that each gets optimized on its own (see Passes).
-
-
 
 function fillColumn(values: Int32Array, column: Uint16Array, kinds: Uint8Array, and: Int32Array, or: Int32Array): void {
   values.set(column.subarray(0, values.length));

@@ -41,92 +41,117 @@ const PARSE_OPTIONS = {
 
 const MAX_VALUE_LENGTH = 4096;
 
-/** A comma-separated list of names from `allowed`; empty means all of them (an empty key parameter). */
-function listOf<T>(option: string, allowed: Record<string, T>) {
-  const names = Object.keys(allowed);
-  return z.pipe(
-    z.string(),
-    z.transform((text: string, ctx): T[] => {
-      const chosen: T[] = [];
-      for (const part of text === '' ? names : text.split(',')) {
-        const name = part.trim().toLowerCase();
-        if (!Object.hasOwn(allowed, name)) {
-          ctx.issues.push({ code: 'custom', input: text, message: `--${option}: ${quote(part)} is not one of ${names.join(', ')}` });
+/**
+ * One option's value: a string, converted and checked by `convert`, which calls `reject` with the
+ * message for a value it refuses. Every option is built the same way, from the fewest kinds of
+ * zod schema: building a schema is start-up time on every run, and each kind of schema used
+ * costs its first compile (measured: 2.3 ms for all of discovery's options, against 6 ms when each
+ * check was a schema of its own).
+ */
+function option<T>(convert: (text: string, reject: (message: string) => never) => T) {
+  return z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, ctx): T => {
+        try {
+          return convert(text, (message) => {
+            throw new Rejected(message);
+          });
+        } catch (err) {
+          if (!(err instanceof Rejected)) throw err;
+          ctx.issues.push({ code: 'custom', input: text, message: err.message });
           return z.NEVER;
         }
-        const value = allowed[name]!;
-        if (!chosen.includes(value)) chosen.push(value);
-      }
-      return chosen;
-    }),
-  );
-}
-
-function integer(option: string, min: number, max: number) {
-  const message = `--${option} must be an integer from ${min} to ${max}`;
-  return z.pipe(
-    z.string().check(z.regex(/^[0-9]{1,10}$/, message)),
-    z.pipe(z.transform(Number), z.number().check(z.minimum(min, message), z.maximum(max, message))),
-  );
-}
-
-function path(option: string) {
-  return z.pipe(
-    z.string().check(
-      z.minLength(1, `--${option} must not be empty`),
-      z.refine((p: string) => !p.includes('\0'), `--${option} must not contain a NUL byte`),
+      }),
     ),
-    z.transform((p: string) => resolve(p)),
   );
+}
+
+class Rejected extends Error {}
+
+/** A comma-separated list of names from `allowed`; empty means all of them (an empty key parameter). */
+function listOf<T>(option_: string, allowed: Record<string, T>) {
+  const names = Object.keys(allowed);
+  return option((text, reject): T[] => {
+    const chosen: T[] = [];
+    for (const part of text === '' ? names : text.split(',')) {
+      const name = part.trim().toLowerCase();
+      if (!Object.hasOwn(allowed, name)) reject(`--${option_}: ${quote(part)} is not one of ${names.join(', ')}`);
+      const value = allowed[name]!;
+      if (!chosen.includes(value)) chosen.push(value);
+    }
+    return chosen;
+  });
+}
+
+/** One name of `allowed`, exactly. */
+function oneOf<T extends string>(allowed: readonly T[], message: (text: string) => string) {
+  return option((text, reject): T => ((allowed as readonly string[]).includes(text) ? (text as T) : reject(message(text))));
+}
+
+function integer(option_: string, min: number, max: number) {
+  return option((text, reject): number => {
+    const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
+    return value >= min && value <= max ? value : reject(`--${option_} must be an integer from ${min} to ${max}`);
+  });
+}
+
+function path(option_: string) {
+  return option((text, reject): string => {
+    if (text === '') reject(`--${option_} must not be empty`);
+    if (text.includes('\0')) reject(`--${option_} must not contain a NUL byte`);
+    return resolve(text);
+  });
 }
 
 const STATE_NAMES: Record<string, SocketState> = { listen: 'LISTEN', established: 'ESTABLISHED' };
 const PROTO_NAMES: Record<string, Proto> = { tcp: 'tcp', udp: 'udp' };
 const FAMILY_NAMES: Record<string, Family> = { '4': 4, '6': 6, ipv4: 4, ipv6: 6 };
 
-const common = {
-  procfs: z._default(path('procfs'), DEFAULT_PROCFS),
-  deadlineMs: z._default(integer('deadline-ms', 1, 600_000), DEFAULT_DEADLINE_MS),
-};
+// Each command's schema is built when that command runs, and only that one. Options left out
+// take their defaults after validation (parseCommandLine).
+const common = () => ({
+  procfs: path('procfs'),
+  deadlineMs: integer('deadline-ms', 1, 600_000),
+});
 
-const DiscoveryArgs = z.object({
-  command: z.literal('discovery'),
-  states: z._default(listOf('state', STATE_NAMES), ['LISTEN', 'ESTABLISHED']),
-  protos: z._default(listOf('proto', PROTO_NAMES), ['tcp', 'udp']),
-  families: z._default(listOf('family', FAMILY_NAMES), [4, 6]),
-  format: z._default(
-    z.enum(FORMATS, { error: (issue) => `--format: ${quote(String(issue.input))} is not one of ${FORMATS.join(', ')}` }),
-    'lld',
-  ),
-  ...common,
+const discoveryArgs = () =>
+  z.object({
+    states: listOf('state', STATE_NAMES),
+    protos: listOf('proto', PROTO_NAMES),
+    families: listOf('family', FAMILY_NAMES),
+    format: oneOf(FORMATS, (text) => `--format: ${quote(text)} is not one of ${FORMATS.join(', ')}`),
+    ...common(),
+    maxBytes: integer('max-bytes', 0, 2 ** 30),
+  });
+
+const getArgs = () => z.object({ ...common(), maxBytes: integer('max-bytes', 0, 2 ** 30) });
+
+const captureArgs = () => z.object({ out: path('out'), ...common() });
+
+const helpArgs = () =>
+  z.object({ topic: oneOf(COMMANDS, (text) => `no help on ${quote(text)} (commands: ${COMMANDS.join(', ')})`) });
+
+interface Common {
+  procfs: string;
+  deadlineMs: number;
+}
+export interface DiscoveryArgs extends Common {
+  command: 'discovery';
+  filter: SocketFilter;
+  format: Format;
   /** Undefined: the format's own default (Zabbix's limit for lld, none for people's formats). */
-  maxBytes: z.optional(integer('max-bytes', 0, 2 ** 30)),
-});
-
-const GetArgs = z.object({
-  command: z.literal('get'),
-  ...common,
-  maxBytes: z._default(integer('max-bytes', 0, 2 ** 30), ZABBIX_6_MAX_OUTPUT),
-});
-
-const CaptureArgs = z.object({
-  command: z.literal('capture'),
-  out: path('out'),
-  ...common,
-});
-
-const HelpArgs = z.object({
-  command: z.literal('help'),
-  topic: z.optional(
-    z.enum(COMMANDS, { error: (issue) => `no help on ${quote(String(issue.input))} (commands: ${COMMANDS.join(', ')})` }),
-  ),
-});
-const VersionArgs = z.object({ command: z.literal('version') });
-
-export type DiscoveryArgs = z.output<typeof DiscoveryArgs> & { filter: SocketFilter };
-export type GetArgs = z.output<typeof GetArgs>;
-export type CaptureArgs = z.output<typeof CaptureArgs>;
-export type Args = DiscoveryArgs | GetArgs | CaptureArgs | z.output<typeof HelpArgs> | z.output<typeof VersionArgs>;
+  maxBytes: number | undefined;
+}
+export interface GetArgs extends Common {
+  command: 'get';
+  maxBytes: number;
+}
+export interface CaptureArgs extends Common {
+  command: 'capture';
+  out: string;
+}
+export type Args = DiscoveryArgs | GetArgs | CaptureArgs | { command: 'help'; topic: CommandName | undefined } | { command: 'version' };
 
 function usage(message: string): ProcsockError {
   return new ProcsockError(message, EXIT.USAGE);
@@ -155,7 +180,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
   if (name === 'help' || values.help !== undefined) {
     const topic = name === 'help' ? rest[0] : name;
     if (name === 'help' && rest.length > 1) throw usage(`unexpected argument ${quote(rest[1]!)}`);
-    return validate(HelpArgs, { command: 'help', topic: first === undefined ? undefined : topic });
+    return { command: 'help', topic: validate(helpArgs(), { topic: first === undefined ? undefined : topic }).topic };
   }
   if (rest.length > 0) throw usage(`unexpected argument ${quote(rest[0]!)} (options start with --)`);
 
@@ -173,25 +198,42 @@ export function parseCommandLine(argv: readonly string[]): Args {
     }
   }
 
+  const withDefaults = (options: { procfs?: string | undefined; deadlineMs?: number | undefined }): Common => ({
+    procfs: options.procfs ?? DEFAULT_PROCFS,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+  });
+  const common = { procfs: given.procfs, deadlineMs: given['deadline-ms'] };
   switch (name) {
     case 'discovery': {
-      const args = validate(DiscoveryArgs, {
-        command: name,
+      const args = validate(discoveryArgs(), {
         states: given.state,
         protos: given.proto,
         families: given.family,
         format: given.format,
-        procfs: given.procfs,
-        deadlineMs: given['deadline-ms'],
         maxBytes: given['max-bytes'],
+        ...common,
       });
-      return { ...args, filter: { states: args.states, protos: args.protos, families: args.families } };
+      return {
+        command: name,
+        filter: {
+          states: args.states ?? ['LISTEN', 'ESTABLISHED'],
+          protos: args.protos ?? ['tcp', 'udp'],
+          families: args.families ?? [4, 6],
+        },
+        format: args.format ?? 'lld',
+        maxBytes: args.maxBytes,
+        ...withDefaults(args),
+      };
     }
-    case 'get':
-      return validate(GetArgs, { command: name, procfs: given.procfs, deadlineMs: given['deadline-ms'], maxBytes: given['max-bytes'] });
-    case 'capture':
+    case 'get': {
+      const args = validate(getArgs(), { maxBytes: given['max-bytes'], ...common });
+      return { command: name, maxBytes: args.maxBytes ?? ZABBIX_6_MAX_OUTPUT, ...withDefaults(args) };
+    }
+    case 'capture': {
       if (given.out === undefined) throw usage('capture needs --out DIR (a directory that does not exist yet)');
-      return validate(CaptureArgs, { command: name, out: given.out, procfs: given.procfs, deadlineMs: given['deadline-ms'] });
+      const args = validate(captureArgs(), { out: given.out, ...common });
+      return { command: name, out: args.out!, ...withDefaults(args) };
+    }
   }
 }
 

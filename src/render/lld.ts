@@ -190,7 +190,8 @@ class AddressWriter {
     const last = this.lastRow * 4;
     if (this.lastRow < 0 || w[last] !== w0 || w[last + 1] !== w1 || w[last + 2] !== w2 || w[last + 3] !== w3) {
       this.lastText = formatIPv6(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0);
-      }
+      this.lastRow = row;
+    }
     return p + b.write(this.lastText, p, 'latin1');
   }
 }

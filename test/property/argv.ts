@@ -96,7 +96,13 @@ export const validModel: fc.Arbitrary<Model> = fc.constantFrom<Model['command']>
       return fc.tuple(...names.map((n) => valueOf(n))).map((values) => {
         const expected: Record<string, unknown> = { command };
         const options = names.map((name, i) => {
-          expected[values[i]!.field] = values[i]!.value;
+          const { field, value } = values[i]!;
+          // The socket filter's lists are grouped under `filter`.
+          if (field === 'states' || field === 'protos' || field === 'families') {
+            expected.filter = { ...(expected.filter as object | undefined), [field]: value };
+          } else {
+            expected[field] = value;
+          }
           return { name, value: values[i]!.text };
         });
         return { command, explicit, options, expected };

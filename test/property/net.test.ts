@@ -15,7 +15,7 @@ import { mutated } from './mutate.js';
 import { familyOf, openSampleSockets, protoOf, seedLines, TABLES, type TableName } from './seeds.js';
 import { recordFuzzed } from './figures.js';
 
-const RUNS = { roundTrip: 3000, table: 400, mutated: 4000, strict: 4000, random: 3000, streamed: 12 };
+const RUNS = { roundTrip: 3000, respaced: 2000, table: 400, mutated: 4000, strict: 4000, random: 3000, streamed: 12 };
 
 interface Row {
   proto: string;
@@ -136,6 +136,25 @@ describe('parseNetTable', () => {
       { numRuns: RUNS.roundTrip },
     );
     recordFuzzed('net: kernel line round trip', RUNS.roundTrip);
+  });
+
+  it(`reads a line the same whatever runs of blanks separate its fields (${RUNS.respaced} inputs)`, () => {
+    // The kernel's fixed layout is read by position; any other spacing by splitting at blanks.
+    const blanks = fc.array(fc.constantFrom(' ', '\t', '  ', ' \t'), { minLength: 40, maxLength: 40 });
+    fc.assert(
+      fc.property(kernelSocket(), blanks, (s, runs) => {
+        const request = { proto: s.proto, family: s.family, states: ['LISTEN', 'ESTABLISHED'] as SocketState[], littleEndian: true };
+        const line = kernelLine(s, true);
+        let k = 0;
+        const respaced = line.replace(/ +/g, (run, at: number) => (at === 0 ? run : runs[k++ % runs.length]!));
+        fc.pre(respaced !== line);
+        const original = parse(Buffer.from(`${line}\n`), request);
+        expect(parse(Buffer.from(`${respaced}\n`), request)).toEqual(original);
+        expect(original.stats).toEqual({ present: true, lines: 1, malformed: 0 });
+      }),
+      { numRuns: RUNS.respaced },
+    );
+    recordFuzzed('net: re-spaced kernel lines', RUNS.respaced);
   });
 
   it(`keeps the order and every reported socket of a whole table (${RUNS.table} inputs)`, () => {
