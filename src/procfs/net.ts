@@ -73,8 +73,8 @@ for (let c = 0; c < 6; c++) {
 
 /**
  * 1 for the blanks (space, tab, carriage return). Byte tests are table lookups or written out in
- * the loops, never calls: on a small host the parser runs a few thousand lines, all of them in
- * V8's interpreter, where a call per byte costs more than the kernel takes to print the line.
+ * the loops rather than calls: a small host's few thousand lines are parsed before V8 compiles
+ * the parser, and calls are what its interpreter pays most for.
  */
 const BLANK = new Uint8Array(256);
 BLANK[0x20] = 1;
