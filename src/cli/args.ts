@@ -110,7 +110,7 @@ const FAMILY_NAMES: Record<string, Family> = { '4': 4, '6': 6, ipv4: 4, ipv6: 6 
 
 // Each command's schema is built when that command runs, and only that one. Options left out
 // take their defaults after validation (parseCommandLine).
-const common = () => ({
+const commonOptions = () => ({
   procfs: path('procfs'),
   deadlineMs: integer('deadline-ms', 1, 600_000),
 });
@@ -121,13 +121,13 @@ const discoveryArgs = () =>
     protos: listOf('proto', PROTO_NAMES),
     families: listOf('family', FAMILY_NAMES),
     format: oneOf(FORMATS, (text) => `--format: ${quote(text)} is not one of ${FORMATS.join(', ')}`),
-    ...common(),
+    ...commonOptions(),
     maxBytes: integer('max-bytes', 0, 2 ** 30),
   });
 
-const getArgs = () => z.object({ ...common(), maxBytes: integer('max-bytes', 0, 2 ** 30) });
+const getArgs = () => z.object({ ...commonOptions(), maxBytes: integer('max-bytes', 0, 2 ** 30) });
 
-const captureArgs = () => z.object({ out: path('out'), ...common() });
+const captureArgs = () => z.object({ out: path('out'), ...commonOptions() });
 
 const helpArgs = () =>
   z.object({ topic: oneOf(COMMANDS, (text) => `no help on ${quote(text)} (commands: ${COMMANDS.join(', ')})`) });
@@ -202,7 +202,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
     procfs: options.procfs ?? DEFAULT_PROCFS,
     deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
   });
-  const common = { procfs: given.procfs, deadlineMs: given['deadline-ms'] };
+  const givenCommon = { procfs: given.procfs, deadlineMs: given['deadline-ms'] };
   switch (name) {
     case 'discovery': {
       const args = validate(discoveryArgs(), {
@@ -211,7 +211,7 @@ export function parseCommandLine(argv: readonly string[]): Args {
         families: given.family,
         format: given.format,
         maxBytes: given['max-bytes'],
-        ...common,
+        ...givenCommon,
       });
       return {
         command: name,
@@ -226,12 +226,12 @@ export function parseCommandLine(argv: readonly string[]): Args {
       };
     }
     case 'get': {
-      const args = validate(getArgs(), { maxBytes: given['max-bytes'], ...common });
+      const args = validate(getArgs(), { maxBytes: given['max-bytes'], ...givenCommon });
       return { command: name, maxBytes: args.maxBytes ?? ZABBIX_6_MAX_OUTPUT, ...withDefaults(args) };
     }
     case 'capture': {
       if (given.out === undefined) throw usage('capture needs --out DIR (a directory that does not exist yet)');
-      const args = validate(captureArgs(), { out: given.out, ...common });
+      const args = validate(captureArgs(), { out: given.out, ...givenCommon });
       return { command: name, out: args.out!, ...withDefaults(args) };
     }
   }

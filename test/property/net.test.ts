@@ -139,7 +139,7 @@ describe('parseNetTable', () => {
   });
 
   it(`reads a line the same whatever runs of blanks separate its fields (${RUNS.respaced} inputs)`, () => {
-    // The kernel's fixed layout is read by position; any other spacing by splitting at blanks.
+    // Fields are split at runs of blanks (space, tab, CR), however long: the kernel's single spaces are one case.
     const blanks = fc.array(fc.constantFrom(' ', '\t', '  ', ' \t'), { minLength: 40, maxLength: 40 });
     fc.assert(
       fc.property(kernelSocket(), blanks, (s, runs) => {
